@@ -1,0 +1,5 @@
+import sys
+
+from lamux.cli import main
+
+sys.exit(main())
