@@ -46,13 +46,6 @@ class UnknownHost(ProxyError):
     reason = "Not Found"
 
 
-class ForbiddenTarget(ProxyError):
-    """The target function is not allowed, such as the function lamux runs inside."""
-
-    status = 403
-    reason = "Forbidden"
-
-
 class RequestTooLarge(ProxyError):
     """The request, or the event built from it, exceeds the Invoke payload limit."""
 
@@ -94,6 +87,13 @@ class FunctionError(UpstreamError):
 
 class InvalidResponse(UpstreamError):
     """The function returned a result that cannot be read as an HTTP response."""
+
+
+class FunctionUnavailable(ProxyError):
+    """The function exists but cannot run right now: being updated, inactive or initializing."""
+
+    status = 503
+    reason = "Service Unavailable"
 
 
 class UpstreamTimeout(ProxyError):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import quote
@@ -24,8 +25,7 @@ from urllib.parse import quote
 import aiohttp
 import yarl
 from aiobotocore.session import AioSession, get_session
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest, HeadersDict
+from botocore.awsrequest import HeadersDict
 from botocore.credentials import ReadOnlyCredentials
 from botocore.exceptions import BotoCoreError
 from botocore.parsers import create_parser
@@ -33,6 +33,7 @@ from botocore.parsers import create_parser
 from lamux.errors import (
     ConfigError,
     FunctionNotFound,
+    FunctionUnavailable,
     ProxyError,
     RequestTooLarge,
     Throttled,
@@ -40,6 +41,7 @@ from lamux.errors import (
     UpstreamTimeout,
 )
 from lamux.routing import Target
+from lamux.signing import RequestSigner, default_signer
 
 logger = logging.getLogger("lamux.invoker")
 
@@ -75,6 +77,10 @@ _ERRORS_BY_CODE: dict[str, type[ProxyError]] = {
     "TooManyRequestsException": Throttled,
     "RequestTooLargeException": RequestTooLarge,
     "SerializedRequestEntityTooLargeException": RequestTooLarge,
+    # Temporary states of the function; a later call may succeed.
+    "ResourceConflictException": FunctionUnavailable,
+    "ResourceNotReadyException": FunctionUnavailable,
+    "SnapStartNotReadyException": FunctionUnavailable,
 }
 
 
@@ -95,6 +101,8 @@ def error_for_response(status: int, headers: HeadersDict, body: bytes, target: T
         return Throttled(f"function {target} is throttled", retry_after=headers.get("Retry-After"), detail=detail)
     if kind is RequestTooLarge:
         return RequestTooLarge(f"request to {target} exceeds Lambda's payload limit", detail=detail)
+    if kind is FunctionUnavailable:
+        return FunctionUnavailable(f"function {target} cannot run right now", detail=detail)
     return UpstreamError(f"Lambda rejected the call to {target} with {code}", detail=detail)
 
 
@@ -120,6 +128,7 @@ class LambdaInvoker:
         session: AioSession,
         timeout: float,
         static_credentials: ReadOnlyCredentials | None = None,
+        signer: RequestSigner | None = None,
         max_connections: int = 512,
     ) -> None:
         self.endpoint_url = endpoint_url.rstrip("/")
@@ -128,6 +137,7 @@ class LambdaInvoker:
         self._session = session
         self._static_credentials = static_credentials
         self._credentials = None
+        self.signer = signer or default_signer(_SIGNING_NAME, region)
         self._http = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=max_connections, ttl_dns_cache=300),
             timeout=aiohttp.ClientTimeout(total=timeout),
@@ -143,6 +153,7 @@ class LambdaInvoker:
         endpoint_url: str | None = None,
         region: str | None = None,
         static_credentials: ReadOnlyCredentials | None = None,
+        signer: RequestSigner | None = None,
     ) -> LambdaInvoker:
         """Resolve region, endpoint and credentials through the AWS SDK chain.
 
@@ -150,7 +161,9 @@ class LambdaInvoker:
         """
         session = get_session()
         if region is None:
-            region = session.get_config_variable("region")
+            # botocore reads AWS_DEFAULT_REGION and profiles; AWS_REGION is the
+            # variable the newer AWS SDKs and the Lambda runtime also set.
+            region = session.get_config_variable("region") or os.environ.get("AWS_REGION")
         if not region:
             raise ConfigError("no AWS region configured: set AWS_REGION or pass --region")
         try:
@@ -164,6 +177,7 @@ class LambdaInvoker:
             session=session,
             timeout=timeout,
             static_credentials=static_credentials,
+            signer=signer,
         )
         if static_credentials is None:
             invoker._credentials = await session.get_credentials()
@@ -173,7 +187,9 @@ class LambdaInvoker:
                     "no AWS credentials found: configure the AWS SDK credential chain "
                     "(environment, profile, SSO, container or instance role)"
                 )
-        logger.info("invoking Lambda at %s in region %s", resolved_endpoint, region)
+        logger.info(
+            "invoking Lambda at %s in region %s, signing with %s", resolved_endpoint, region, invoker.signer.name
+        )
         return invoker
 
     async def close(self) -> None:
@@ -194,9 +210,9 @@ class LambdaInvoker:
 
     async def invoke(self, target: Target, payload: bytes, *, trace_id: str | None = None) -> InvokeResult:
         url = self.invocation_url(target)
-        request = AWSRequest(method="POST", url=url, data=payload, headers={"Content-Type": "application/json"})
-        SigV4Auth(await self._frozen_credentials(), _SIGNING_NAME, self.region).add_auth(request)
-        headers = dict(request.headers.items())
+        headers = self.signer.sign(
+            await self._frozen_credentials(), "POST", url, {"Content-Type": "application/json"}, payload
+        )
         if trace_id:
             # Not part of the signature, as in the AWS SDKs.
             headers["X-Amzn-Trace-Id"] = trace_id

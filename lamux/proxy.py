@@ -27,7 +27,7 @@ from lamux.errors import (
 from lamux.events import EventFormat
 from lamux.events.common import HTTPRequest, HTTPResponse, first_header, strip_hop_by_hop
 from lamux.invoker import MAX_INVOKE_PAYLOAD, Invoker
-from lamux.routing import Router, Target, select_host
+from lamux.routing import Router, Target, normalize_host, select_authority
 
 logger = logging.getLogger("lamux.proxy")
 access_logger = logging.getLogger("lamux.access")
@@ -45,7 +45,6 @@ class ProxyOptions:
 
     error_details: bool = False
     trust_forwarded_headers: bool = False
-    forbidden_functions: frozenset[str] = frozenset()  # never invoked, such as lamux's own host function
 
 
 class Proxy:
@@ -62,14 +61,13 @@ class Proxy:
         started = time.monotonic()
         target: Target | None = None
         try:
-            host, raw_target = self._client_host(request)
+            authority, raw_target = self._client_authority(request)
+            host = normalize_host(authority)
             if request.method == "GET" and raw_target == HEALTH_PATH and not self.router.is_under_suffix(host):
                 response = web.Response(text="ok\n")
             else:
                 target = self.router.resolve(host)
-                if target.function in self.options.forbidden_functions:
-                    raise BadHost(f"function {target.function} cannot be invoked through this lamux")
-                http_request = await self._read_request(request, host, raw_target, request_id)
+                http_request = await self._read_request(request, host, authority, raw_target, request_id)
                 http_response = await self._invoke(target, http_request, request)
                 response = self._to_web_response(request, http_response)
         except asyncio.CancelledError:
@@ -89,8 +87,8 @@ class Proxy:
         self._log_access(request, response, target, request_id, started)
         return response
 
-    def _client_host(self, request: web.Request) -> tuple[str, str]:
-        """Return the routed host and the request target's path-and-query."""
+    def _client_authority(self, request: web.Request) -> tuple[str, str]:
+        """Return the client-facing host (as sent) and the request target's path-and-query."""
         raw_target = request.raw_path
         absolute_host = None
         if not raw_target.startswith("/"):
@@ -100,15 +98,17 @@ class Proxy:
                 raise BadHost(f"invalid request target {raw_target[:100]!r}: expected /path or http://host/path")
             absolute_host = url.raw_authority
             raw_target = url.raw_path_qs or "/"
-        host = select_host(
+        authority = select_authority(
             request.headers.get("Host"),
             request.headers.get("X-Forwarded-Host"),
             trust_forwarded_headers=self.options.trust_forwarded_headers,
             absolute_uri_host=absolute_host,
         )
-        return host, raw_target
+        return authority, raw_target
 
-    async def _read_request(self, request: web.Request, host: str, raw_target: str, request_id: str) -> HTTPRequest:
+    async def _read_request(
+        self, request: web.Request, host: str, authority: str, raw_target: str, request_id: str
+    ) -> HTTPRequest:
         if request.content_length is not None and request.content_length > MAX_INVOKE_PAYLOAD:
             raise RequestTooLarge(
                 f"request body of {request.content_length} bytes exceeds Lambda's 6 MB invoke payload limit"
@@ -120,6 +120,10 @@ class Proxy:
 
         raw_path, _, raw_query = raw_target.partition("?")
         headers = strip_hop_by_hop([(_decode(name), _decode(value)) for name, value in request.raw_headers])
+        if authority != request.headers.get("Host"):
+            # The function sees the host the client used, as it would behind a
+            # Function URL, so the absolute URLs it builds point back to it.
+            headers = [(name, authority if name.lower() == "host" else value) for name, value in headers]
         chunked = "chunked" in (request.headers.get("Transfer-Encoding") or "").lower()
         if chunked and body and first_header(headers, "content-length") is None:
             headers.append(("content-length", str(len(body))))

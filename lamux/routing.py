@@ -173,14 +173,14 @@ def _check_label(host: str, label: str, expected_form: str) -> None:
     )
 
 
-def select_host(
+def select_authority(
     host_header: str | None,
     forwarded_host: str | None,
     *,
     trust_forwarded_headers: bool,
     absolute_uri_host: str | None = None,
 ) -> str:
-    """Pick the client-facing host of a request and return it normalized.
+    """Pick the client-facing host of a request, as sent (port included).
 
     An absolute-form request target overrides Host (RFC 9112 section 3.2.2).
     X-Forwarded-Host is used only when the hop in front of lamux is trusted to
@@ -190,9 +190,27 @@ def select_host(
     if trust_forwarded_headers and forwarded_host:
         first = forwarded_host.split(",", 1)[0].strip()
         if first:
-            return normalize_host(first)
+            return first
     if absolute_uri_host:
-        return normalize_host(absolute_uri_host)
+        return absolute_uri_host
     if not host_header:
         raise BadHost("missing Host header: expected a host name such as ALIAS.FUNCTION.example.com")
-    return normalize_host(host_header)
+    return host_header.strip()
+
+
+def select_host(
+    host_header: str | None,
+    forwarded_host: str | None,
+    *,
+    trust_forwarded_headers: bool,
+    absolute_uri_host: str | None = None,
+) -> str:
+    """Return the normalized client-facing host of a request (see select_authority)."""
+    return normalize_host(
+        select_authority(
+            host_header,
+            forwarded_host,
+            trust_forwarded_headers=trust_forwarded_headers,
+            absolute_uri_host=absolute_uri_host,
+        )
+    )

@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from doubles import FunctionInvoker
+from tests.doubles import FunctionInvoker
 from lamux.config import Settings
 from lamux.errors import FunctionNotFound, Throttled, UpstreamError, UpstreamTimeout
 from lamux.invoker import InvokeResult
@@ -138,6 +138,8 @@ async def test_trusted_forwarded_headers(start: Callable[..., Any]) -> None:
     assert result["event"]["headers"]["x-forwarded-proto"] == "https"
     assert result["event"]["headers"]["x-forwarded-port"] == "443"
     assert result["event"]["requestContext"]["domainName"] == "feature-x.web.localhost"
+    assert result["event"]["headers"]["host"] == "feature-x.web.localhost"
+    assert result["event"]["headers"]["x-forwarded-host"] == "feature-x.web.localhost, edge.internal"
 
 
 async def test_untrusted_forwarded_host_ignored(start: Callable[..., Any]) -> None:
@@ -401,6 +403,7 @@ async def test_absolute_form_target(start: Callable[..., Any]) -> None:
     result = json.loads(body)
     assert (result["function"], result["qualifier"]) == ("web", "feature-x")
     assert result["event"]["rawPath"] == "/p%20q"
+    assert result["event"]["headers"]["host"] == "feature-x.web.localhost"
     assert result["event"]["rawQueryString"] == "a=1"
 
 
