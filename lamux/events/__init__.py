@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from lamux.events.alb import ALBEvent
 from lamux.events.common import HTTPRequest, HTTPResponse
+from lamux.events.v1 import PayloadV1
 from lamux.events.v2 import PayloadV2
 
 
@@ -23,7 +25,10 @@ class EventFormat(Protocol):
     def read_result(self, payload: bytes) -> HTTPResponse: ...
 
 
-FORMATS: dict[str, EventFormat] = {fmt.name: fmt for fmt in (PayloadV2(),)}
+FORMATS: dict[str, EventFormat] = {
+    fmt.name: fmt
+    for fmt in (PayloadV2(), PayloadV1(), ALBEvent(), ALBEvent(multi_value_headers=True))
+}
 DEFAULT_FORMAT = PayloadV2.name
 
 __all__ = ["DEFAULT_FORMAT", "FORMATS", "EventFormat", "HTTPRequest", "HTTPResponse"]

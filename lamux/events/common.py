@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
+import time
 from dataclasses import dataclass, field
 from urllib.parse import unquote_plus
 
@@ -36,6 +38,12 @@ HOP_BY_HOP_HEADERS = frozenset(
 # other body, a missing Content-Type included, arrives base64-encoded. ALB
 # documents exactly these four families; HTTP API was observed to do the same.
 _TEXT_MEDIA_TYPES = frozenset({"application/json", "application/javascript", "application/xml"})
+
+# requestContext.accountId of a Function URL with auth type NONE, as observed
+# in captured events; lamux has no caller identity to report either.
+ANONYMOUS_ACCOUNT_ID = "anonymous"
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 # RFC 9110 token characters, the only ones allowed in a header name.
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
@@ -66,6 +74,15 @@ class HTTPResponse:
     headers: list[tuple[str, str]] = field(default_factory=list)  # Set-Cookie repeated, one per cookie
     body: bytes = b""
     reason: str | None = None  # status line reason phrase; None = the standard one
+
+
+def format_request_time(epoch_ms: int) -> str:
+    """Format a time as API Gateway's request time: ``04/Jan/2024:09:05:07 +0000``.
+
+    The month is always English, whatever the process locale.
+    """
+    t = time.gmtime(epoch_ms / 1000)
+    return f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year}:{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
 
 
 def header_values(headers: list[tuple[str, str]], name: str) -> list[str]:
@@ -203,13 +220,43 @@ def parse_query(raw_query: str) -> list[tuple[str, str]]:
     A key without ``=`` gets the value ``""``; empty pieces (``a=1&&b=2``) are
     skipped; ``+`` decodes to a space as in HTML form encoding.
     """
+    return [(unquote_plus(key), unquote_plus(value)) for key, value in split_query(raw_query)]
+
+
+def split_query(raw_query: str) -> list[tuple[str, str]]:
+    """Split a raw query into ``(key, value)`` pairs exactly as received, in order.
+
+    Nothing is decoded. The empty-piece and missing-``=`` rules are those of
+    :func:`parse_query`.
+    """
     pairs = []
     for piece in raw_query.split("&"):
         if not piece:
             continue
         key, _, value = piece.partition("=")
-        pairs.append((unquote_plus(key), unquote_plus(value)))
+        pairs.append((key, value))
     return pairs
+
+
+def load_result(payload: bytes) -> object:
+    """Parse a function's result payload as JSON, or raise InvalidResponse."""
+    try:
+        return json.loads(payload)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise InvalidResponse(f"invalid function result: not valid JSON ({error})") from error
+
+
+def result_header(name: object, value: object) -> tuple[str, str] | None:
+    """Check one header of a function result and return it as a ``(name, value)`` line.
+
+    Returns None for a null value, a hop-by-hop header and Content-Length,
+    because the server computes Content-Length from the decoded body. Raises
+    InvalidResponse for an invalid name or value.
+    """
+    name = check_header_name(name)
+    if value is None or is_hop_by_hop(name) or name.lower() == "content-length":
+        return None
+    return name, header_value_text(name, value)
 
 
 def split_cookies(cookie_headers: list[str]) -> list[str]:

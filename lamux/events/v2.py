@@ -15,42 +15,26 @@ returned it (a JSON string keeps its quotes).
 
 from __future__ import annotations
 
-import json
-import time
 from typing import Any
 
 from lamux.errors import InvalidResponse
 from lamux.events.common import (
+    ANONYMOUS_ACCOUNT_ID,
     HTTPRequest,
     HTTPResponse,
-    check_header_name,
     decode_body,
     encode_body,
     first_header,
+    format_request_time,
     header_value_text,
     header_values,
-    is_hop_by_hop,
     json_type,
+    load_result,
     parse_query,
     parse_status_code,
+    result_header,
     split_cookies,
 )
-
-# requestContext.accountId of a Function URL with auth type NONE, as observed
-# in captured events; lamux has no caller identity to report either.
-ANONYMOUS_ACCOUNT_ID = "anonymous"
-
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def format_request_time(epoch_ms: int) -> str:
-    """Format a time as API Gateway's requestContext.time: ``04/Jan/2024:09:05:07 +0000``.
-
-    The month is always English, whatever the process locale.
-    """
-    t = time.gmtime(epoch_ms / 1000)
-    return f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year}:{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
-
 
 class PayloadV2:
     """Function URL / HTTP API payload format 2.0."""
@@ -115,10 +99,7 @@ class PayloadV2:
         return event
 
     def read_result(self, payload: bytes) -> HTTPResponse:
-        try:
-            result = json.loads(payload)
-        except (UnicodeDecodeError, ValueError) as error:
-            raise InvalidResponse(f"invalid function result: not valid JSON ({error})") from error
+        result = load_result(payload)
 
         if not (isinstance(result, dict) and "statusCode" in result):
             # Valid JSON without statusCode: the function's output is the body.
@@ -139,14 +120,7 @@ def _read_headers(value: object) -> list[tuple[str, str]]:
         return []
     if not isinstance(value, dict):
         raise InvalidResponse(f"invalid function result: headers must be an object, got {json_type(value)}")
-    headers = []
-    for name, raw in value.items():
-        check_header_name(name)
-        if raw is None or is_hop_by_hop(name) or name.lower() == "content-length":
-            # The server computes Content-Length from the decoded body.
-            continue
-        headers.append((name, header_value_text(name, raw)))
-    return headers
+    return [line for name, raw in value.items() if (line := result_header(name, raw)) is not None]
 
 
 def _read_cookies(value: object) -> list[str]:

@@ -16,7 +16,8 @@ import pytest
 
 from lamux.errors import InvalidResponse
 from lamux.events.common import HTTPRequest
-from lamux.events.v2 import PayloadV2, format_request_time
+from lamux.events.common import format_request_time
+from lamux.events.v2 import PayloadV2
 
 FORMAT = PayloadV2()
 EPOCH_MS = 1704359107123  # 2024-01-04 09:05:07.123 UTC
