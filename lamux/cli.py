@@ -56,6 +56,13 @@ def build_parser() -> argparse.ArgumentParser:
                 help=setting.help + env,
             )
     serve.add_argument(
+        "--config",
+        metavar="FILE",
+        type=Path,
+        help="TOML file whose [proxy] table holds settings and per-function event format rules "
+        "[env LAMUX_CONFIG] (default: the --local file)",
+    )
+    serve.add_argument(
         "--local",
         metavar="FILE",
         type=Path,
@@ -84,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_run_local(args.file, args.bind, args.port))
         else:
             flags = {setting.field: getattr(args, setting.field) for setting in SETTINGS}
-            settings = load_settings(flags, local_config=args.local)
+            settings = load_settings(flags, local_config=args.local, config_file=args.config)
             configure_logging(settings.log_level)
             from lamux.server import serve
 

@@ -11,13 +11,16 @@ from __future__ import annotations
 import math
 import os
 import re
+import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lamux.errors import ConfigError
+from lamux.events import DEFAULT_FORMAT, FORMATS
 from lamux.routing import ANY_FUNCTION, HostForm, is_valid_domain_suffix, is_valid_function_name
+from lamux.target_rules import TargetRule
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
 _DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -143,6 +146,15 @@ SETTINGS: tuple[Setting, ...] = (
         kind="bool",
     ),
     Setting(
+        "event_format",
+        "--event-format",
+        "LAMUX_EVENT_FORMAT",
+        str,
+        "event format of functions that no rule of the configuration file matches: "
+        "2.0 = Function URL and HTTP API (default), 1.0 = REST API, alb, alb-multi-value",
+        choices=tuple(FORMATS),
+    ),
+    Setting(
         "endpoint_url",
         "--endpoint-url",
         None,
@@ -177,6 +189,8 @@ class Settings:
     endpoint_url: str | None = None
     region: str | None = None
     log_level: str = "info"
+    event_format: str = DEFAULT_FORMAT
+    rules: tuple[TargetRule, ...] = ()  # per-function event formats, from the configuration file
     local_config: Path | None = None  # serve --local FILE: run the local Lambda service in-process
 
     def __post_init__(self) -> None:
@@ -199,6 +213,9 @@ class Settings:
                 f"invalid upstream timeout {self.upstream_timeout}: expected a positive duration such as 30s "
                 "(--upstream-timeout, LAMUX_UPSTREAM_TIMEOUT)"
             )
+        for name in (self.event_format, *(rule.event_format for rule in self.rules)):
+            if name not in FORMATS:
+                raise ConfigError(f"invalid event format {name!r}: expected one of {', '.join(FORMATS)}")
         if self.log_level not in LOG_LEVELS:
             raise ConfigError(f"invalid log level {self.log_level!r}: expected one of {', '.join(LOG_LEVELS)}")
         if self.endpoint_url is not None and not re.match(r"https?://", self.endpoint_url):
@@ -218,16 +235,26 @@ def load_settings(
     environ: Mapping[str, str] | None = None,
     *,
     local_config: Path | None = None,
+    config_file: Path | None = None,
 ) -> Settings:
-    """Build Settings from parsed flags (None = not given) and the environment.
+    """Build Settings from parsed flags (None = not given), the environment and a TOML file.
 
-    Raises ConfigError naming the flag or variable of an invalid value.
+    A flag wins over its environment variable, which wins over the file's
+    ``[proxy]`` table. With ``local_config`` (``serve --local FILE``) that
+    file is also the configuration file unless ``config_file`` is given.
+    Raises ConfigError naming the flag, variable or file of an invalid value.
     """
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
     if local_config is not None:
         values.update(LOCAL_DEFAULTS)
         values["local_config"] = local_config
+    if config_file is None and environ.get("LAMUX_CONFIG"):
+        config_file = Path(environ["LAMUX_CONFIG"])
+    if config_file is None:
+        config_file = local_config
+    if config_file is not None:
+        values.update(read_config_file(config_file))
     for setting in SETTINGS:
         raw = flags.get(setting.field)
         source = setting.flag
@@ -236,13 +263,85 @@ def load_settings(
             source = setting.env
         if raw is None:
             continue
-        if isinstance(raw, str):
-            try:
-                raw = setting.parse(raw)
-            except ValueError as error:
-                raise ConfigError(f"invalid {source} value {raw!r}: {error}") from error
-            if setting.choices and raw not in setting.choices:
-                raise ConfigError(f"invalid {source} value {raw!r}: expected one of {', '.join(setting.choices)}")
-        values[setting.field] = raw
+        values[setting.field] = _parse_value(setting, raw, source)
     return Settings(**values)
 
+
+def _parse_value(setting: Setting, raw: Any, source: str) -> Any:
+    if isinstance(raw, str):
+        try:
+            raw = setting.parse(raw)
+        except ValueError as error:
+            raise ConfigError(f"invalid {source} value {raw!r}: {error}") from error
+        if setting.choices and raw not in setting.choices:
+            raise ConfigError(f"invalid {source} value {raw!r}: expected one of {', '.join(setting.choices)}")
+    return raw
+
+
+_RULE_KEYS = ("function", "alias", "event_format")
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Read the ``[proxy]`` table of a TOML file into Settings field values.
+
+    Keys are the settings' field names (``domain_suffix``, ``upstream_timeout``
+    …) plus ``rules``, an array of tables with ``function``, ``alias`` and
+    ``event_format``. Other tables of the file, such as the local Lambda
+    service's ``[functions]``, are not read here.
+    """
+    try:
+        with open(path, "rb") as file:
+            document = tomllib.load(file)
+    except FileNotFoundError as error:
+        raise ConfigError(f"configuration file {path} not found") from error
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from error
+    table = document.get("proxy", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: 'proxy' must be a table ([proxy])")
+    settings = {setting.field: setting for setting in SETTINGS}
+    values: dict[str, Any] = {}
+    for key, raw in table.items():
+        source = f"{path}: proxy.{key}"
+        if key == "rules":
+            values["rules"] = _read_rules(path, raw)
+        elif key in settings:
+            setting = settings[key]
+            expected = {"port": int, "upstream_timeout": (int, float, str)}.get(key, bool if setting.kind == "bool" else str)
+            if not isinstance(raw, expected) or (expected is int and isinstance(raw, bool)):
+                raise ConfigError(f"invalid {source} value {raw!r}: expected {_type_name(expected)}")
+            values[key] = _parse_value(setting, raw, source)
+        else:
+            allowed = ", ".join(sorted([*settings, "rules"]))
+            raise ConfigError(f"{path}: unknown key proxy.{key}: expected one of {allowed}")
+    return values
+
+
+def _read_rules(path: Path, raw: Any) -> tuple[TargetRule, ...]:
+    if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+        raise ConfigError(f"{path}: proxy.rules must be an array of tables ([[proxy.rules]])")
+    rules = []
+    for number, item in enumerate(raw, start=1):
+        unknown = set(item) - set(_RULE_KEYS)
+        if unknown:
+            raise ConfigError(
+                f"{path}: rule {number} has unknown key {sorted(unknown)[0]!r}: expected {', '.join(_RULE_KEYS)}"
+            )
+        if "event_format" not in item:
+            raise ConfigError(f"{path}: rule {number} has no event_format: expected one of {', '.join(FORMATS)}")
+        for key in _RULE_KEYS:
+            if key in item and not isinstance(item[key], str):
+                raise ConfigError(f"{path}: rule {number}: {key} must be a string, got {item[key]!r}")
+        if item["event_format"] not in FORMATS:
+            raise ConfigError(
+                f"{path}: rule {number}: invalid event_format {item['event_format']!r}: "
+                f"expected one of {', '.join(FORMATS)}"
+            )
+        rules.append(TargetRule(item.get("function", "*"), item.get("alias", "*"), item["event_format"]))
+    return tuple(rules)
+
+
+def _type_name(expected: type | tuple[type, ...]) -> str:
+    names = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
+    kinds = expected if isinstance(expected, tuple) else (expected,)
+    return " or ".join(names[kind] for kind in kinds)

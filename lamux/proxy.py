@@ -24,10 +24,11 @@ from lamux.errors import (
     RequestTooLarge,
     UpstreamTimeout,
 )
-from lamux.events import EventFormat
+from lamux.events import FORMATS
 from lamux.events.common import HTTPRequest, HTTPResponse, first_header, strip_hop_by_hop
 from lamux.invoker import MAX_INVOKE_PAYLOAD, Invoker
 from lamux.routing import Router, Target, normalize_host, select_authority
+from lamux.target_rules import EventFormatSelector
 
 logger = logging.getLogger("lamux.proxy")
 access_logger = logging.getLogger("lamux.access")
@@ -50,9 +51,11 @@ class ProxyOptions:
 class Proxy:
     """Serves every request by invoking the Lambda function its host names."""
 
-    def __init__(self, router: Router, event_format: EventFormat, invoker: Invoker, options: ProxyOptions) -> None:
+    def __init__(
+        self, router: Router, event_formats: EventFormatSelector, invoker: Invoker, options: ProxyOptions
+    ) -> None:
         self.router = router
-        self.event_format = event_format
+        self.event_formats = event_formats
         self.invoker = invoker
         self.options = options
 
@@ -169,7 +172,8 @@ class Proxy:
         return kept
 
     async def _invoke(self, target: Target, http_request: HTTPRequest, request: web.Request) -> HTTPResponse:
-        event = self.event_format.build_event(http_request)
+        event_format = FORMATS[self.event_formats.format_for(target)]
+        event = event_format.build_event(http_request)
         payload = json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         if len(payload) > MAX_INVOKE_PAYLOAD:
             raise RequestTooLarge(
@@ -179,7 +183,7 @@ class Proxy:
         result = await self.invoker.invoke(target, payload, trace_id=request.headers.get("X-Amzn-Trace-Id"))
         if result.function_error:
             raise _function_error(target, result.payload)
-        return self.event_format.read_result(result.payload)
+        return event_format.read_result(result.payload)
 
     def _to_web_response(self, request: web.Request, http_response: HTTPResponse) -> web.Response:
         response = web.Response(status=http_response.status, reason=http_response.reason)

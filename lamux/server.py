@@ -17,10 +17,10 @@ from aiohttp import web
 from botocore.credentials import ReadOnlyCredentials
 
 from lamux.config import Settings
-from lamux.events import DEFAULT_FORMAT, FORMATS
 from lamux.invoker import MAX_INVOKE_PAYLOAD, Invoker, LambdaInvoker
 from lamux.proxy import Proxy, ProxyOptions
 from lamux.routing import HostForm, Router
+from lamux.target_rules import EventFormatSelector
 
 logger = logging.getLogger("lamux.server")
 
@@ -44,7 +44,8 @@ def build_proxy(settings: Settings, invoker: Invoker) -> Proxy:
         error_details=settings.error_details,
         trust_forwarded_headers=settings.trust_forwarded_headers,
     )
-    return Proxy(router, FORMATS[DEFAULT_FORMAT], invoker, options)
+    event_formats = EventFormatSelector(settings.rules, settings.event_format)
+    return Proxy(router, event_formats, invoker, options)
 
 
 class ProxyServer:

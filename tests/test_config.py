@@ -9,6 +9,7 @@ import pytest
 from lamux.cli import main
 from lamux.config import Settings, load_settings, parse_duration
 from lamux.errors import ConfigError
+from lamux.target_rules import TargetRule
 
 
 @pytest.mark.parametrize(
@@ -73,16 +74,20 @@ def test_flag_wins_over_environment() -> None:
     assert settings.error_details is False
 
 
-def test_local_defaults() -> None:
-    settings = load_settings({}, {}, local_config=Path("lamux.toml"))
+def test_local_defaults(tmp_path: Path) -> None:
+    toml = tmp_path / "lamux.toml"
+    toml.write_text("")
+    settings = load_settings({}, {}, local_config=toml)
     assert settings.domain_suffix == "localhost"
     assert settings.bind == "127.0.0.1"
     assert settings.error_details is True
-    assert settings.local_config == Path("lamux.toml")
+    assert settings.local_config == toml
 
 
-def test_local_defaults_yield_to_flags() -> None:
-    settings = load_settings({"error_details": False, "domain_suffix": "dev.test"}, {}, local_config=Path("x.toml"))
+def test_local_defaults_yield_to_flags(tmp_path: Path) -> None:
+    toml = tmp_path / "lamux.toml"
+    toml.write_text("")
+    settings = load_settings({"error_details": False, "domain_suffix": "dev.test"}, {}, local_config=toml)
     assert settings.error_details is False
     assert settings.domain_suffix == "dev.test"
 
@@ -125,3 +130,85 @@ def test_cli_version(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert raised.value.code == 0
     assert capsys.readouterr().out.startswith("lamux 0.")
+
+
+def test_config_file_proxy_table(tmp_path: Path) -> None:
+    toml = tmp_path / "lamux.toml"
+    toml.write_text(
+        """
+[proxy]
+domain_suffix = "preview.example.com"
+upstream_timeout = "1m"
+port = 9000
+error_details = true
+event_format = "1.0"
+
+[[proxy.rules]]
+function = "legacy-*"
+event_format = "alb"
+
+[[proxy.rules]]
+function = "web"
+alias = "pr-*"
+event_format = "alb-multi-value"
+
+[functions.ignored]
+handler = "not read by the proxy settings"
+"""
+    )
+    settings = load_settings({}, {}, config_file=toml)
+    assert settings.domain_suffix == "preview.example.com"
+    assert settings.upstream_timeout == 60.0
+    assert settings.port == 9000
+    assert settings.error_details is True
+    assert settings.event_format == "1.0"
+    assert settings.rules == (
+        TargetRule("legacy-*", "*", "alb"),
+        TargetRule("web", "pr-*", "alb-multi-value"),
+    )
+
+
+def test_config_file_loses_to_environment_and_flags(tmp_path: Path) -> None:
+    toml = tmp_path / "lamux.toml"
+    toml.write_text('[proxy]\nport = 9000\ndomain_suffix = "file.test"\nlog_level = "error"\n')
+    settings = load_settings({"port": "9002"}, {"LAMUX_PORT": "9001", "LAMUX_DOMAIN_SUFFIX": "env.test"}, config_file=toml)
+    assert settings.port == 9002
+    assert settings.domain_suffix == "env.test"
+    assert settings.log_level == "error"
+
+
+def test_config_file_from_environment(tmp_path: Path) -> None:
+    toml = tmp_path / "lamux.toml"
+    toml.write_text('[proxy]\nfunction_name = "web"\n')
+    assert load_settings({}, {"LAMUX_CONFIG": str(toml)}).function_name == "web"
+
+
+@pytest.mark.parametrize(
+    ("text", "message_part"),
+    [
+        ("[proxy]\nport = \"80\"\n", "proxy.port value '80': expected an integer"),
+        ("[proxy]\nport = true\n", "proxy.port value True: expected an integer"),
+        ("[proxy]\nerror_details = \"yes\"\n", "expected true or false"),
+        ("[proxy]\ndomain-suffix = \"x.test\"\n", "unknown key proxy.domain-suffix: expected one of"),
+        ("[proxy]\nevent_format = \"3.0\"\n", "expected one of 2.0, 1.0, alb, alb-multi-value"),
+        ("proxy = 1\n", "'proxy' must be a table"),
+        ("[proxy\n", "invalid TOML"),
+        ("[[proxy.rules]]\nfunction = \"x\"\n", "rule 1 has no event_format"),
+        ("[[proxy.rules]]\nfunction = \"x\"\nformat = \"1.0\"\n", "rule 1 has unknown key 'format'"),
+        ("[[proxy.rules]]\nevent_format = \"2\"\n", "rule 1: invalid event_format '2'"),
+        ("[[proxy.rules]]\nfunction = 3\nevent_format = \"1.0\"\n", "rule 1: function must be a string"),
+        ("[proxy]\nrules = \"x\"\n", "proxy.rules must be an array of tables"),
+    ],
+)
+def test_config_file_errors(tmp_path: Path, text: str, message_part: str) -> None:
+    toml = tmp_path / "lamux.toml"
+    toml.write_text(text)
+    with pytest.raises(ConfigError) as raised:
+        load_settings({}, {}, config_file=toml)
+    assert message_part in str(raised.value)
+    assert str(toml) in str(raised.value)
+
+
+def test_config_file_missing(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="configuration file .*missing.toml not found"):
+        load_settings({}, {}, config_file=tmp_path / "missing.toml")

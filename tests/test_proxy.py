@@ -22,6 +22,7 @@ from lamux.errors import FunctionNotFound, Throttled, UpstreamError, UpstreamTim
 from lamux.invoker import InvokeResult
 from lamux.routing import Target
 from lamux.server import build_app, build_proxy
+from lamux.target_rules import TargetRule
 
 HOST = "main.hello.localhost"
 
@@ -419,3 +420,39 @@ async def test_executed_version_not_leaked(start: Callable[..., Any]) -> None:
     status, headers, _ = await fetch(server.url + "/", headers={"Host": HOST})
     assert status == 201
     assert "X-Amz-Executed-Version" not in headers
+
+
+async def test_rules_choose_event_format_per_target(start: Callable[..., Any]) -> None:
+    rules = (
+        TargetRule(function="legacy", event_format="1.0"),
+        TargetRule(function="lb-*", alias="blue", event_format="alb"),
+    )
+    server = await start(rules=rules)
+    _, _, body = await fetch(server.url + "/items?a=1", headers={"Host": "main.legacy.localhost"})
+    assert json.loads(body)["event"]["httpMethod"] == "GET"
+    assert json.loads(body)["event"]["multiValueQueryStringParameters"] == {"a": ["1"]}
+    _, _, body = await fetch(server.url + "/items?a=%20", headers={"Host": "blue.lb-web.localhost"})
+    event = json.loads(body)["event"]
+    assert event["requestContext"]["elb"]["targetGroupArn"].startswith("arn:aws:elasticloadbalancing:")
+    assert event["queryStringParameters"] == {"a": "%20"}
+    _, _, body = await fetch(server.url + "/items", headers={"Host": "green.lb-web.localhost"})
+    assert json.loads(body)["event"]["version"] == "2.0"
+
+
+async def test_default_event_format_setting(start: Callable[..., Any]) -> None:
+    server = await start(event_format="alb-multi-value")
+    _, _, body = await fetch(server.url + "/?a=1&a=2", headers={"Host": HOST, "X-A": "1"})
+    event = json.loads(body)["event"]
+    assert event["multiValueQueryStringParameters"] == {"a": ["1", "2"]}
+    assert "headers" not in event
+    assert event["multiValueHeaders"]["x-a"] == ["1"]
+
+
+async def test_alb_status_description_is_reason(start: Callable[..., Any]) -> None:
+    server = await start(
+        lambda e, t: {"statusCode": 418, "statusDescription": "418 Short And Stout", "headers": {}, "body": "tea"},
+        event_format="alb",
+    )
+    response = await raw_exchange(server.port, b"GET / HTTP/1.1\r\nHost: main.hello.localhost\r\n\r\n")
+    assert response.startswith(b"HTTP/1.1 418 Short And Stout\r\n")
+    assert response.endswith(b"tea")
