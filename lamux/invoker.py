@@ -76,6 +76,9 @@ _ERRORS_BY_CODE: dict[str, type[ProxyError]] = {
     "ResourceNotFoundException": FunctionNotFound,
     "TooManyRequestsException": Throttled,
     "RequestTooLargeException": RequestTooLarge,
+    # The name real Lambda responses were observed to carry for an oversized
+    # payload, while the API model declares RequestTooLargeException.
+    "RequestEntityTooLargeException": RequestTooLarge,
     "SerializedRequestEntityTooLargeException": RequestTooLarge,
     # Temporary states of the function; a later call may succeed.
     "ResourceConflictException": FunctionUnavailable,

@@ -1,8 +1,8 @@
 """The request handler: route → encode → invoke → decode.
 
-Every failure becomes an HTTP status here, in a fixed order: cancellation is
-re-raised, lamux's own errors answer with the status they carry, a timeout
-answers 504, and anything else is logged with its traceback and answers 500.
+Every failure becomes an HTTP status here, in a fixed order. Cancellation is
+re-raised, lamux's own errors get the status they carry, a timeout gets 504,
+and anything else is logged with its traceback and gets 500.
 """
 
 from __future__ import annotations

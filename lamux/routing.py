@@ -9,7 +9,7 @@ Lambda names may also hold upper-case letters and underscores, so:
 
 * labels are lower-cased, and only lower-case function and alias names can be
   reached through the host;
-* a name with ``_`` cannot be written in a host; serve such a function with a
+* a name with ``_`` cannot be written in a host. Serve such a function with a
   fixed function name, which takes any Lambda function name or ARN;
 * a label longer than 63 characters is invalid, so 64-character function
   names and aliases longer than 63 characters cannot be reached;

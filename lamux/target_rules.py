@@ -1,8 +1,8 @@
 """Per-target rules: which event format a function and alias are served with.
 
 A rule matches function names and aliases with shell-style patterns
-(``legacy-*``, ``pr-[0-9]*``); the first rule that matches a target decides,
-and targets no rule matches use the default format. A function written for a
+(``legacy-*``, ``pr-[0-9]*``). The first rule that matches a target decides,
+and a target that no rule matches uses the default format. A function written for a
 REST API gets payload 1.0, one written for an ALB target group gets the ALB
 format, and every other function keeps the Function URL format.
 """
@@ -28,7 +28,7 @@ class TargetRule:
 
 
 class EventFormatSelector:
-    """Returns the event format name of a target, remembering each answer."""
+    """Selects the event format of each target, caching the result per target."""
 
     def __init__(self, rules: tuple[TargetRule, ...], default: str) -> None:
         self.rules = rules

@@ -2,10 +2,10 @@
 
 Request side follows "Invoking Lambda function URLs" (request payload format)
 in the AWS Lambda Developer Guide and "Working with AWS Lambda proxy
-integrations for HTTP APIs" in the API Gateway Developer Guide. lamux stands
-in for a Function URL, so where the two differ it follows the Function URL:
-``rawPath`` keeps the client's percent-encoding and the Cookie header stays in
-``headers`` besides the ``cookies`` array.
+integrations for HTTP APIs" in the API Gateway Developer Guide. Where the two
+differ, lamux behaves as a Function URL does: ``rawPath`` keeps the client's
+percent-encoding, and the Cookie header stays in ``headers`` besides the
+``cookies`` array.
 
 Result side follows the "Response payload format" section of the same Lambda
 page: an object with ``statusCode`` is a structured response; any other valid
