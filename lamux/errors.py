@@ -46,6 +46,13 @@ class UnknownHost(ProxyError):
     reason = "Not Found"
 
 
+class LoopDetected(ProxyError):
+    """The target is the Lambda function lamux itself runs in."""
+
+    status = 508
+    reason = "Loop Detected"
+
+
 class RequestTooLarge(ProxyError):
     """The request, or the event built from it, exceeds the Invoke payload limit."""
 

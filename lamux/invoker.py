@@ -172,8 +172,11 @@ class LambdaInvoker:
         try:
             async with session.create_client("lambda", region_name=region, endpoint_url=endpoint_url) as client:
                 resolved_endpoint = client.meta.endpoint_url
-        except BotoCoreError as error:
-            raise ConfigError(f"cannot resolve the Lambda endpoint for region {region!r}: {error}") from error
+        except (BotoCoreError, ValueError) as error:
+            raise ConfigError(
+                f"cannot use the Lambda endpoint for region {region!r}: {error}; check --endpoint-url, "
+                "AWS_ENDPOINT_URL_LAMBDA and AWS_ENDPOINT_URL"
+            ) from error
         invoker = cls(
             endpoint_url=resolved_endpoint,
             region=region,

@@ -20,6 +20,7 @@ from yarl import URL
 from lamux.errors import (
     BadHost,
     FunctionError,
+    LoopDetected,
     ProxyError,
     RequestTooLarge,
     UpstreamTimeout,
@@ -34,6 +35,9 @@ logger = logging.getLogger("lamux.proxy")
 access_logger = logging.getLogger("lamux.access")
 
 REQUEST_ID_HEADER = "x-amzn-RequestId"
+# Forwarded headers a client could set to mislead the function; lamux
+# replaces or drops them unless the hop in front is trusted to set them.
+_UNTRUSTED_FORWARDED_HEADERS = ("x-forwarded-proto", "x-forwarded-port", "x-forwarded-host")
 HEALTH_PATH = "/health"
 
 # Statuses whose responses carry no body (RFC 9110 sections 6.4.1 and 15.4.5).
@@ -46,6 +50,7 @@ class ProxyOptions:
 
     error_details: bool = False
     trust_forwarded_headers: bool = False
+    own_function: str | None = None  # the Lambda function lamux runs in, never invoked
 
 
 class Proxy:
@@ -70,19 +75,24 @@ class Proxy:
                 response = web.Response(text="ok\n")
             else:
                 target = self.router.resolve(host)
+                if target.function == self.options.own_function:
+                    raise LoopDetected(
+                        f"function {target.function} is the function this lamux runs in; "
+                        "invoking it would call lamux again"
+                    )
                 http_request = await self._read_request(request, host, authority, raw_target, request_id)
                 http_response = await self._invoke(target, http_request, request)
                 response = self._to_web_response(request, http_response)
         except asyncio.CancelledError:
             raise
         except ProxyError as error:
-            response = self._error_response(error, target)
+            response = self._error_response(error, target, request_id)
             if isinstance(error, RequestTooLarge):
                 # The unread body may still be arriving: end the connection
                 # after this response instead of keeping it alive.
                 response.force_close()
         except asyncio.TimeoutError:
-            response = self._error_response(UpstreamTimeout(f"{target} timed out"), target)
+            response = self._error_response(UpstreamTimeout(f"{target or 'the function'} timed out"), target, request_id)
         except Exception:
             logger.exception("unexpected error serving %s %s (request %s)", request.method, request.raw_path, request_id)
             response = web.Response(status=500, text="500 Internal Server Error: lamux failed to serve this request\n")
@@ -148,27 +158,26 @@ class Proxy:
     def _forwarded_headers(self, request: web.Request, headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """Append the TCP peer to X-Forwarded-For and set X-Forwarded-Proto and -Port.
 
-        Proto and port describe lamux's own listener unless the hop in front
-        is trusted to set them.
+        Unless the hop in front is trusted, X-Forwarded-Proto and -Port
+        describe lamux's own listener, and a client's X-Forwarded-Host is
+        dropped because lamux did not route by it.
         """
         peer = request.transport.get_extra_info("peername") if request.transport else None
         sockname = request.transport.get_extra_info("sockname") if request.transport else None
-        forwarded_for = ", ".join(v for k, v in headers if k.lower() == "x-forwarded-for")
         trusted = self.options.trust_forwarded_headers
-        kept = [
-            (name, value)
-            for name, value in headers
-            if name.lower() != "x-forwarded-for"
-            and (trusted or name.lower() not in ("x-forwarded-proto", "x-forwarded-port"))
-        ]
+        replaced = {"x-forwarded-for"} if trusted else {"x-forwarded-for", *_UNTRUSTED_FORWARDED_HEADERS}
+        forwarded_for = ", ".join(value for name, value in headers if name.lower() == "x-forwarded-for")
+        kept = [(name, value) for name, value in headers if name.lower() not in replaced]
         if peer:
             forwarded_for = f"{forwarded_for}, {peer[0]}" if forwarded_for else str(peer[0])
+        # Canonical capitalization, as API Gateway and ALB write these headers;
+        # the 2.0 and ALB formats lower-case every name anyway.
         if forwarded_for:
-            kept.append(("x-forwarded-for", forwarded_for))
+            kept.append(("X-Forwarded-For", forwarded_for))
         if first_header(kept, "x-forwarded-proto") is None:
-            kept.append(("x-forwarded-proto", request.scheme))
+            kept.append(("X-Forwarded-Proto", request.scheme))
         if first_header(kept, "x-forwarded-port") is None and sockname:
-            kept.append(("x-forwarded-port", str(sockname[1])))
+            kept.append(("X-Forwarded-Port", str(sockname[1])))
         return kept
 
     async def _invoke(self, target: Target, http_request: HTTPRequest, request: web.Request) -> HTTPResponse:
@@ -194,9 +203,16 @@ class Proxy:
             response.body = http_response.body
         return response
 
-    def _error_response(self, error: ProxyError, target: Target | None) -> web.Response:
+    def _error_response(self, error: ProxyError, target: Target | None, request_id: str) -> web.Response:
         log = logger.warning if error.status >= 500 else logger.info
-        log("%s %s: %s%s", error.status, target or "-", error.message, f" ({error.detail})" if error.detail else "")
+        log(
+            "%s %s: %s%s (request %s)",
+            error.status,
+            target or "-",
+            error.message,
+            f" ({error.detail})" if error.detail else "",
+            request_id,
+        )
         text = f"{error.status} {error.reason}: {error.message}\n"
         if self.options.error_details and error.detail:
             text += f"{error.detail}\n"

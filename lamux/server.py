@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from contextlib import suppress
 
@@ -17,6 +18,7 @@ from aiohttp import web
 from botocore.credentials import ReadOnlyCredentials
 
 from lamux.config import Settings
+from lamux.errors import ConfigError
 from lamux.invoker import MAX_INVOKE_PAYLOAD, Invoker, LambdaInvoker
 from lamux.proxy import Proxy, ProxyOptions
 from lamux.routing import HostForm, Router
@@ -40,9 +42,13 @@ def build_app(proxy: Proxy) -> web.Application:
 
 def build_proxy(settings: Settings, invoker: Invoker) -> Proxy:
     router = Router(settings.domain_suffix, settings.function_name, HostForm(settings.host_form))
+    # Inside Lambda (lamux as an extension, or as the function's own server),
+    # invoking the function lamux runs in would call lamux again, without end.
+    own_function = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
     options = ProxyOptions(
         error_details=settings.error_details,
         trust_forwarded_headers=settings.trust_forwarded_headers,
+        own_function=own_function or None,
     )
     event_formats = EventFormatSelector(settings.rules, settings.event_format)
     return Proxy(router, event_formats, invoker, options)
@@ -85,7 +91,12 @@ class ProxyServer:
             self._runner = web.AppRunner(app, access_log=None, handle_signals=False, auto_decompress=False)
             await self._runner.setup()
             site = web.TCPSite(self._runner, settings.bind, settings.port)
-            await site.start()
+            try:
+                await site.start()
+            except OSError as error:
+                raise ConfigError(
+                    f"cannot listen on {settings.bind}:{settings.port} (--bind, --port): {error.strerror or error}"
+                ) from error
         except BaseException:
             await self.close()
             raise

@@ -456,3 +456,31 @@ async def test_alb_status_description_is_reason(start: Callable[..., Any]) -> No
     response = await raw_exchange(server.port, b"GET / HTTP/1.1\r\nHost: main.hello.localhost\r\n\r\n")
     assert response.startswith(b"HTTP/1.1 418 Short And Stout\r\n")
     assert response.endswith(b"tea")
+
+
+async def test_own_function_never_invoked(start: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "orders")
+    server = await start(domain_suffix="example.test")
+    status, _, body = await fetch(server.url + "/", headers={"Host": "v1.orders.example.test"})
+    assert status == 508
+    assert body.startswith(b"508 Loop Detected: function orders is the function this lamux runs in")
+    assert server.invoker.calls == []
+    status, _, _ = await fetch(server.url + "/", headers={"Host": "v1.billing.example.test"})
+    assert status == 200
+
+
+async def test_untrusted_forwarded_host_not_passed_on(start: Callable[..., Any]) -> None:
+    server = await start()
+    _, _, body = await fetch(server.url + "/", headers={"Host": HOST, "X-Forwarded-Host": "v1.boom.localhost"})
+    headers = json.loads(body)["event"]["headers"]
+    assert "x-forwarded-host" not in headers
+    assert headers["host"] == HOST
+
+
+async def test_forwarded_headers_canonical_case_in_v1(start: Callable[..., Any]) -> None:
+    server = await start(event_format="1.0")
+    _, _, body = await fetch(server.url + "/", headers={"Host": HOST})
+    headers = json.loads(body)["event"]["headers"]
+    assert headers["X-Forwarded-For"] == "127.0.0.1"
+    assert headers["X-Forwarded-Proto"] == "http"
+    assert headers["X-Forwarded-Port"] == str(server.port)

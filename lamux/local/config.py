@@ -408,7 +408,8 @@ class _Parser:
         if not directory.is_dir():
             raise self.fail(
                 where,
-                f"code directory {directory} does not exist. Paths are relative to {self._base}.",
+                f"code directory {directory} does not exist. Paths are relative to the directory "
+                f"of the configuration file, {self._base.resolve()}",
             )
         return directory
 
