@@ -12,8 +12,9 @@ keys in both directions:
 * Disabled: ``headers`` and ``queryStringParameters`` contain the last value
   the client sent for each name. The function responds with ``headers``.
 * Enabled: ``multiValueHeaders`` and ``multiValueQueryStringParameters``
-  contain every value, and the single-value keys are absent from the event,
-  as in events captured from real load balancers. The function responds with
+  contain every value. ``headers`` is null and ``queryStringParameters`` is
+  absent. The ELB guide's example omits both single-value keys, and a captured
+  event has ``"headers": null``. The function responds with
   ``multiValueHeaders``.
 
 Header names are lower-case. Query keys and values arrive exactly as the
@@ -88,6 +89,9 @@ class ALBEvent:
         if self.multi_value_headers:
             event["multiValueQueryStringParameters"] = query
             event["multiValueHeaders"] = headers
+            # A captured multi-value event carries "headers": null beside the
+            # multi-value map; consumers select the mode by multiValueHeaders.
+            event["headers"] = None
         else:
             event["queryStringParameters"] = {key: values[-1] for key, values in query.items()}
             event["headers"] = {name: values[-1] for name, values in headers.items()}

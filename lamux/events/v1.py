@@ -4,9 +4,10 @@ Follows "Set up Lambda proxy integrations in API Gateway" in the API Gateway
 Developer Guide: the sections "Input format of a Lambda function for proxy
 integration" and "Output format of a Lambda function for proxy integration".
 
-lamux acts as a REST API whose only resources are ``/`` and
-``/{proxy+}`` with the ANY method, served from a custom domain name, so
-``path`` and ``requestContext.path`` carry no stage prefix. Where REST APIs
+lamux acts as a REST API with one resource for every path, each with the ANY
+method and no path parameters, served from a custom domain name. So
+``resource`` equals ``path``, ``pathParameters`` is ``null``, and ``path`` and
+``requestContext.path`` carry no stage prefix. Where REST APIs
 differ from the 2.0 format:
 
 * Header names keep the case the client sent. ``headers`` contains the last
@@ -32,7 +33,6 @@ its binaryMediaTypes match the response, so this mirrors the request side.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import unquote
 
 from lamux.errors import InvalidResponse
 from lamux.events.common import (
@@ -49,9 +49,6 @@ from lamux.events.common import (
     parse_status_code,
     result_header,
 )
-
-PROXY_RESOURCE = "/{proxy+}"
-ROOT_RESOURCE = "/"
 
 # Placeholders for values that only exist on a deployed REST API. "$default"
 # is the name HTTP APIs give the stage that adds no prefix to the path, which
@@ -96,7 +93,7 @@ class PayloadV1:
     def build_event(self, request: HTTPRequest) -> dict[str, Any]:
         headers, multi_value_headers = _group_headers(request.headers)
         query = parse_query(request.raw_query)
-        resource = ROOT_RESOURCE if request.raw_path == "/" else PROXY_RESOURCE
+        resource = request.raw_path
 
         event: dict[str, Any] = {
             "resource": resource,
@@ -106,7 +103,7 @@ class PayloadV1:
             "multiValueHeaders": multi_value_headers or None,
             "queryStringParameters": {key: value for key, value in query} or None,
             "multiValueQueryStringParameters": _group_query(query) or None,
-            "pathParameters": _path_parameters(request.raw_path),
+            "pathParameters": None,
             "stageVariables": None,
             "requestContext": _request_context(request, resource),
         }
@@ -155,18 +152,6 @@ def _group_query(query: list[tuple[str, str]]) -> dict[str, list[str]]:
     for key, value in query:
         grouped.setdefault(key, []).append(value)
     return grouped
-
-
-def _path_parameters(raw_path: str) -> dict[str, str] | None:
-    """Return the ``{proxy+}`` match: the path without its leading slash, percent-decoded.
-
-    The root path matches the ``/`` resource, which has no parameters.
-    """
-    if raw_path == "/":
-        return None
-    # NOTE: whether REST APIs percent-decode path parameters is not
-    # documented. lamux decodes them ("+" stays "+") and keeps `path` encoded.
-    return {"proxy": unquote(raw_path.removeprefix("/"))}
 
 
 def _request_context(request: HTTPRequest, resource: str) -> dict[str, Any]:

@@ -79,6 +79,7 @@ def test_event_multi_value_complete() -> None:
         "path": "/health",
         "multiValueQueryStringParameters": {},
         "multiValueHeaders": {"host": [HOST], "user-agent": ["probe/1.0"]},
+        "headers": None,
         "body": "",
         "isBase64Encoded": False,
     }
@@ -121,7 +122,7 @@ def test_repeated_headers_single_mode_last_wins() -> None:
 def test_repeated_headers_multi_mode_all_values() -> None:
     event = MULTI.build_event(make_request(target="/probe", headers=[("X-Probe", "first"), ("X-Probe", "second")]))
     assert event["multiValueHeaders"]["x-probe"] == ["first", "second"]
-    assert "headers" not in event
+    assert event["headers"] is None
     assert "queryStringParameters" not in event
 
 

@@ -53,14 +53,14 @@ def test_registered_as_1_0() -> None:
 def test_event_complete_request_context() -> None:
     event = FORMAT.build_event(make_request(target="/health", headers=[("User-Agent", "probe/1.0")]))
     assert event == {
-        "resource": "/{proxy+}",
+        "resource": "/health",
         "path": "/health",
         "httpMethod": "GET",
         "headers": {"Host": HOST, "User-Agent": "probe/1.0"},
         "multiValueHeaders": {"Host": [HOST], "User-Agent": ["probe/1.0"]},
         "queryStringParameters": None,
         "multiValueQueryStringParameters": None,
-        "pathParameters": {"proxy": "health"},
+        "pathParameters": None,
         "stageVariables": None,
         "requestContext": {
             "accountId": "anonymous",
@@ -92,7 +92,7 @@ def test_event_complete_request_context() -> None:
             "requestTime": "04/Dec/2026:19:20:00 +0000",
             "requestTimeEpoch": EPOCH_MS,
             "resourceId": "lamux",
-            "resourcePath": "/{proxy+}",
+            "resourcePath": "/health",
             "stage": "$default",
         },
         "body": None,
@@ -211,19 +211,21 @@ def test_query_parameters(
 
 
 @pytest.mark.parametrize(
-    ("target", "path", "proxy"),
+    "path",
     [
-        pytest.param("/v1/items/42", "/v1/items/42", "v1/items/42", id="nested"),
-        pytest.param("/a%2Fb", "/a%2Fb", "a/b", id="encoded-slash"),
-        pytest.param("/caf%C3%A9/x+y", "/caf%C3%A9/x+y", "café/x+y", id="non-ascii-and-plus"),
-        pytest.param("/items/", "/items/", "items/", id="trailing-slash"),
+        pytest.param("/v1/items/42", id="nested"),
+        pytest.param("/a%2Fb", id="encoded-slash"),
+        pytest.param("/caf%C3%A9/x+y", id="non-ascii-and-plus"),
+        pytest.param("/items/", id="trailing-slash"),
     ],
 )
-def test_path_kept_and_proxy_decoded(target: str, path: str, proxy: str) -> None:
-    event = FORMAT.build_event(make_request(target=target))
+def test_path_kept_as_its_own_resource(path: str) -> None:
+    event = FORMAT.build_event(make_request(target=path + "?a=1"))
     assert event["path"] == path
     assert event["requestContext"]["path"] == path
-    assert event["pathParameters"] == {"proxy": proxy}
+    assert event["resource"] == path
+    assert event["requestContext"]["resourcePath"] == path
+    assert event["pathParameters"] is None
 
 
 @pytest.mark.parametrize(
@@ -239,6 +241,7 @@ def test_empty_body_is_null(method: str, target: str, headers: list[tuple[str, s
     assert event["isBase64Encoded"] is False
     assert event["queryStringParameters"] is None
     assert event["multiValueQueryStringParameters"] is None
+    assert event["pathParameters"] is None
     assert event["stageVariables"] is None
 
 
