@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from lamux.errors import ConfigError
 from lamux.events import DEFAULT_FORMAT, FORMATS
 from lamux.routing import ANY_FUNCTION, HostForm, is_valid_domain_suffix, is_valid_function_name
 from lamux.target_rules import TargetRule
+from lamux.tomlfile import load_toml
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
 _DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -289,13 +289,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
     ``event_format``. Other tables of the file, such as the local Lambda
     service's ``[functions]``, are not read here.
     """
-    try:
-        with open(path, "rb") as file:
-            document = tomllib.load(file)
-    except FileNotFoundError as error:
-        raise ConfigError(f"configuration file {path} not found") from error
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: invalid TOML: {error}") from error
+    document = load_toml(path)
     table = document.get("proxy", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: 'proxy' must be a table ([proxy])")

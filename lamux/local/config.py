@@ -35,7 +35,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
+from lamux.errors import ConfigError as LamuxConfigError
 from lamux.local.names import ALIAS_NAME_RE, FUNCTION_NAME_RE, LATEST, VERSION_RE, is_version
+from lamux.tomlfile import describe_toml_error
 
 Runtime = Literal["python", "bootstrap"]
 RUNTIMES: tuple[Runtime, ...] = ("python", "bootstrap")
@@ -98,10 +100,7 @@ _VERSION_KEYS = ("code", "environment", "handler")
 _ALIAS_KEYS = ("code", "environment", "handler", "version")
 
 # tomllib (Python 3.11) ends its messages with "(at line L, column C)" or "(at end of document)".
-_TOML_POSITION_RE = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)$")
-
-
-class ConfigError(ValueError):
+class ConfigError(LamuxConfigError):
     """An invalid configuration file. The message names the file, the setting and the fix."""
 
 
@@ -193,19 +192,8 @@ def load_config(path: str | os.PathLike[str]) -> LocalConfig:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the configuration file: {exc.strerror}") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(_describe_toml_error(path, exc)) from exc
+        raise ConfigError(describe_toml_error(path, exc)) from exc
     return _Parser(path).parse(document)
-
-
-def _describe_toml_error(path: Path, exc: tomllib.TOMLDecodeError) -> str:
-    message = str(exc)
-    position = _TOML_POSITION_RE.search(message)
-    if position is None:
-        return f"{path}: invalid TOML: {message}"
-    reason = message[: position.start()]
-    if position[1] is None:
-        return f"{path}: invalid TOML at the end of the file: {reason}"
-    return f"{path}, line {position[1]}, column {position[2]}: invalid TOML: {reason}"
 
 
 class _Parser:

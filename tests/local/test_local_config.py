@@ -152,7 +152,8 @@ BAD_CONFIGS = [
     ),
     pytest.param(
         '[functions.hello]\nhandler = "app.handler"\ncode = "nowhere"\n',
-        "function 'hello': code directory {dir}/nowhere does not exist. Paths are relative to {dir}.",
+        "function 'hello': code directory {dir}/nowhere does not exist. Paths are relative to the directory "
+        "of the configuration file, {dir}",
         id="code-directory-missing",
     ),
     pytest.param(
