@@ -210,7 +210,7 @@ class Settings:
             raise ConfigError(f"invalid host form {self.host_form!r}: expected dotted or dashed (--host-form)")
         if not self.upstream_timeout > 0:
             raise ConfigError(
-                f"invalid upstream timeout {self.upstream_timeout}: expected a positive duration such as 30s "
+                f"invalid upstream timeout {self.upstream_timeout:g}s: expected a positive duration such as 30s "
                 "(--upstream-timeout, LAMUX_UPSTREAM_TIMEOUT)"
             )
         for name in (self.event_format, *(rule.event_format for rule in self.rules)):

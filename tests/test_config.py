@@ -97,7 +97,7 @@ def test_local_defaults_yield_to_flags(tmp_path: Path) -> None:
     [
         ({"port": "abc"}, {}, "invalid --port value 'abc'"),
         ({}, {"LAMUX_PORT": "70000"}, "invalid LAMUX_PORT value '70000'"),
-        ({"upstream_timeout": "0s"}, {}, "invalid upstream timeout 0.0"),
+        ({"upstream_timeout": "0s"}, {}, "invalid upstream timeout 0s: expected a positive duration"),
         ({}, {"LAMUX_UPSTREAM_TIMEOUT": "soon"}, "invalid LAMUX_UPSTREAM_TIMEOUT value 'soon'"),
         ({}, {"LAMUX_ERROR_DETAILS": "maybe"}, "expected true or false"),
         ({"function_name": "bad name"}, {}, "invalid function name 'bad name'"),
