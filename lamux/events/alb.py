@@ -124,6 +124,9 @@ class ALBEvent:
         else:
             headers = _read_headers(result.get("headers"))
         body = decode_body(result.get("body"), result.get("isBase64Encoded"))
+        if body and not any(name.lower() == "content-type" for name, _ in headers):
+            # What users report a load balancer sends for a body without a type.
+            headers.append(("Content-Type", "application/octet-stream"))
         reason = reason_phrase(status, result.get("statusDescription"))
         return HTTPResponse(status, headers, body, reason)
 

@@ -96,6 +96,12 @@ class FunctionPool:
         if self._closed:
             raise ServiceException("The local Lambda service is shutting down.")
         worker = self._take_idle_worker(deployment.key)
+        if worker is not None and not await worker.wait_until_ready():
+            # The runtime exited after its last result (awslambdaric exits when its
+            # response is rejected as too large) or never called /next again.
+            logger.info("[%s] warm runtime is gone, starting a new one", worker.label)
+            self._stop_worker(worker)
+            worker = None
         try:
             if worker is None:
                 self._make_room()

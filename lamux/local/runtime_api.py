@@ -95,6 +95,21 @@ class RuntimeSession:
         self._fetched = False
         self._result: asyncio.Future[InvocationResult] | None = None
         self._waiting_next: asyncio.Future[None] | None = None
+        # Set while the runtime waits in /next with nothing dispatched, or once closed.
+        self._ready = asyncio.Event()
+
+    async def wait_until_ready(self, timeout: float) -> bool:
+        """Wait until the runtime waits in /next for an invocation.
+
+        Returns False if the environment closed first, or the runtime did not call /next
+        within ``timeout`` seconds. Lambda hands an invocation only to a runtime that waits
+        in /next; a runtime that exits after posting its last result never gets another.
+        """
+        try:
+            await asyncio.wait_for(self._ready.wait(), timeout)
+        except TimeoutError:
+            return False
+        return self.state is SessionState.IDLE
 
     def dispatch(
         self, invocation: Invocation, deadline_ms: int
@@ -109,6 +124,7 @@ class RuntimeSession:
         self._deadline_ms = deadline_ms
         self._fetched = False
         self._result = asyncio.get_running_loop().create_future()
+        self._ready.clear()
         if self._waiting_next is not None and not self._waiting_next.done():
             self._waiting_next.set_result(None)
         return self._result
@@ -122,10 +138,13 @@ class RuntimeSession:
             raise _invalid_state("Another /next request of this runtime is already waiting.")
         while self.state is SessionState.IDLE:
             self._waiting_next = asyncio.get_running_loop().create_future()
+            self._ready.set()
             try:
                 await self._waiting_next
             finally:
                 self._waiting_next = None
+                if self.state is not SessionState.CLOSED:
+                    self._ready.clear()
         if self.state is SessionState.CLOSED:
             raise RuntimeApiError(
                 500, "InternalServerError", "The execution environment is shutting down."
@@ -189,6 +208,8 @@ class RuntimeSession:
     def _close_waiter(self) -> None:
         if self._waiting_next is not None and not self._waiting_next.done():
             self._waiting_next.set_result(None)
+        # Wakes wait_until_ready(), which then sees the closed state.
+        self._ready.set()
 
 
 class RuntimeApiServer:

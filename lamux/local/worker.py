@@ -150,6 +150,12 @@ class Worker:
             result = runtime_exited(request_id, returncode)
         return replace(result, log=self._output.stop_recording())
 
+    async def wait_until_ready(self) -> bool:
+        """Wait until a warm runtime calls /next again; False if it exited or did not come back."""
+        if self._session is None:
+            return False
+        return await self._session.wait_until_ready(self._init_timeout)
+
     async def invoke(self, invocation: Invocation) -> InvocationResult:
         """Run one invocation and return its result, killing the runtime if it times out.
 

@@ -277,7 +277,7 @@ def test_result_no_description_standard_phrase() -> None:
     response = SINGLE.read_result(encode({"statusCode": 404, "body": "gone"}))
     assert response.status == 404
     assert response.reason is None
-    assert response.headers == []
+    assert response.headers == [("Content-Type", "application/octet-stream")]
 
 
 def test_result_single_mode_ignores_multi_value_headers() -> None:
@@ -315,7 +315,7 @@ def test_result_hop_by_hop_and_length_dropped() -> None:
             {
                 "statusCode": 200,
                 "headers": {"Connection": "close", "Transfer-Encoding": "chunked", "Content-Length": "9", "X-K": "1"},
-                "body": "x",
+                "body": "",
             }
         )
     )
@@ -329,8 +329,13 @@ def test_result_null_header_values_skipped() -> None:
     assert multi.headers == [("X-B", "b")]
 
 
-def test_result_no_default_content_type() -> None:
-    assert SINGLE.read_result(encode({"statusCode": 200, "body": "x"})).headers == []
+def test_result_default_content_type_octet_stream() -> None:
+    assert SINGLE.read_result(encode({"statusCode": 200, "body": "x"})).headers == [
+        ("Content-Type", "application/octet-stream")
+    ]
+    assert SINGLE.read_result(encode({"statusCode": 204})).headers == []
+    typed = SINGLE.read_result(encode({"statusCode": 200, "headers": {"content-type": "text/plain"}, "body": "x"}))
+    assert typed.headers == [("content-type", "text/plain")]
 
 
 def test_result_base64_gzip_passes_unchanged() -> None:
