@@ -28,7 +28,7 @@ from lamux.errors import (
 from lamux.events import FORMATS
 from lamux.events.common import HTTPRequest, HTTPResponse, first_header, strip_hop_by_hop
 from lamux.invoker import MAX_INVOKE_PAYLOAD, Invoker
-from lamux.routing import Router, Target, normalize_host, select_authority
+from lamux.routing import Router, Target, function_name_of, normalize_host, select_authority
 from lamux.target_rules import EventFormatSelector
 
 logger = logging.getLogger("lamux.proxy")
@@ -75,7 +75,7 @@ class Proxy:
                 response = web.Response(text="ok\n")
             else:
                 target = self.router.resolve(host)
-                if target.function == self.options.own_function:
+                if function_name_of(target.function) == self.options.own_function:
                     raise LoopDetected(
                         f"function {target.function} is the function this lamux runs in; "
                         "invoking it would call lamux again"
@@ -238,6 +238,7 @@ class Proxy:
             "path": request.raw_path,
             "status": response.status,
             "target": str(target) if target else None,
+            "event_format": self.event_formats.format_for(target) if target else None,
             "request_id": request_id,
             "duration_ms": round(duration_ms, 1),
             "response_bytes": response.content_length,

@@ -66,6 +66,11 @@ def is_valid_function_name(name: str) -> bool:
     return bool(_FUNCTION_NAME.fullmatch(name) or _FUNCTION_ARN.fullmatch(name))
 
 
+def function_name_of(name_or_arn: str) -> str:
+    """Return the bare function name of a function name or unqualified ARN."""
+    return name_or_arn.rsplit(":function:", 1)[-1]
+
+
 def is_valid_domain_suffix(suffix: str) -> bool:
     labels = suffix.split(".")
     return len(suffix) <= _MAX_HOST_LENGTH and all(_LABEL.fullmatch(label) for label in labels)
@@ -166,7 +171,7 @@ def _check_label(host: str, label: str, expected_form: str) -> None:
             "serve a function whose name has '_' with a fixed function name (--function-name)"
         )
     if len(label) > 63:
-        raise BadHost(f"invalid host {host!r}: the label {label[:16]!r}... is longer than 63 characters")
+        raise BadHost(f"invalid host {host!r}: the label {label!r} is longer than 63 characters")
     raise BadHost(
         f"invalid host {host!r}: {label!r} is not a host name label "
         f"(letters, digits and inner hyphens); expected {expected_form}"

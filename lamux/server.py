@@ -107,6 +107,10 @@ class ProxyServer:
             self.port,
             proxy.router.expected_form,
         )
+        rules = ", ".join(
+            f"{rule.function}:{rule.alias} → {rule.event_format}" for rule in settings.rules
+        )
+        logger.info("event format %s by default%s", settings.event_format, f"; rules: {rules}" if rules else "")
 
     async def close(self) -> None:
         if self._runner is not None:

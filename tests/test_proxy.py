@@ -469,6 +469,15 @@ async def test_own_function_never_invoked(start: Callable[..., Any], monkeypatch
     assert status == 200
 
 
+async def test_own_function_as_arn_never_invoked(start: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "orders")
+    arn = "arn:aws:lambda:us-east-1:111122223333:function:orders"
+    server = await start(domain_suffix="example.test", function_name=arn)
+    status, _, body = await fetch(server.url + "/", headers={"Host": "v1.example.test"})
+    assert status == 508
+    assert server.invoker.calls == []
+
+
 async def test_untrusted_forwarded_host_not_passed_on(start: Callable[..., Any]) -> None:
     server = await start()
     _, _, body = await fetch(server.url + "/", headers={"Host": HOST, "X-Forwarded-Host": "v1.boom.localhost"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lamux.errors import BadHost, UnknownHost
-from lamux.routing import HostForm, Router, Target, normalize_host, select_host
+from lamux.routing import HostForm, Router, Target, function_name_of, normalize_host, select_host
 
 SUFFIX = "example.test"
 
@@ -85,6 +85,18 @@ def test_dotted_form_rejects(host: str, error: type[Exception], message_part: st
     with pytest.raises(error) as raised:
         Router(SUFFIX).resolve(host)
     assert message_part in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("orders", "orders"),
+        ("arn:aws:lambda:us-east-1:111122223333:function:orders", "orders"),
+        ("arn:aws-cn:lambda:cn-north-1:111122223333:function:my_func", "my_func"),
+    ],
+)
+def test_function_name_of(name: str, expected: str) -> None:
+    assert function_name_of(name) == expected
 
 
 def test_rejected_host_statuses() -> None:
