@@ -1,4 +1,4 @@
-"""A loopback stand-in for the Lambda Invoke API that answers at once.
+"""A loopback stand-in for the Lambda Invoke API that responds at once.
 
 It returns one fixed payload 2.0 result for every invocation, so a benchmark
 measures lamux's own cost: routing, event building, signing, the Invoke

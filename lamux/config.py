@@ -225,7 +225,7 @@ class Settings:
 
 
 # Defaults that differ when the local Lambda service runs in the same process:
-# a laptop set-up that answers on http://ALIAS.FUNCTION.localhost:8080/ and
+# a laptop set-up that serves http://ALIAS.FUNCTION.localhost:8080/ and
 # shows function errors in the browser.
 LOCAL_DEFAULTS: Mapping[str, Any] = {"domain_suffix": "localhost", "bind": "127.0.0.1", "error_details": True}
 

@@ -16,7 +16,7 @@ class ConfigError(LamuxError, ValueError):
 
 
 class ProxyError(LamuxError):
-    """A failure answered with an HTTP error status instead of a function response."""
+    """A failure sent to the client as an HTTP error status instead of a function response."""
 
     status: int = 502
     reason: str = "Bad Gateway"
@@ -104,7 +104,7 @@ class FunctionUnavailable(ProxyError):
 
 
 class UpstreamTimeout(ProxyError):
-    """The function timed out, or Lambda did not answer within the upstream timeout."""
+    """The function timed out, or Lambda did not respond within the upstream timeout."""
 
     status = 504
     reason = "Gateway Timeout"

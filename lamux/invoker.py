@@ -53,7 +53,7 @@ _SIGNING_NAME = "lambda"
 
 @dataclass(frozen=True, slots=True)
 class InvokeResult:
-    """What a synchronous Invoke returned."""
+    """Result of a synchronous Invoke call."""
 
     payload: bytes
     function_error: str | None = None  # X-Amz-Function-Error: set when the function failed
@@ -70,8 +70,8 @@ class Invoker(Protocol):
 
 
 # Lambda API error codes (x-amzn-ErrorType) → the lamux error raised for them.
-# Every other code is an UpstreamError (502): the caller's request was fine,
-# and lamux could not get an answer from the function.
+# Every other code is an UpstreamError (502), because the caller's request was
+# valid and lamux could not get a response from the function.
 _ERRORS_BY_CODE: dict[str, type[ProxyError]] = {
     "ResourceNotFoundException": FunctionNotFound,
     "TooManyRequestsException": Throttled,

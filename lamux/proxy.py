@@ -13,6 +13,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 from yarl import URL
@@ -134,14 +135,14 @@ class Proxy:
         raw_path, _, raw_query = raw_target.partition("?")
         headers = strip_hop_by_hop([(_decode(name), _decode(value)) for name, value in request.raw_headers])
         if authority != request.headers.get("Host"):
-            # The function sees the host the client used, as it would behind a
-            # Function URL, so the absolute URLs it builds point back to it.
+            # The function gets the host the client used, as behind a Function
+            # URL, so the absolute URLs it builds point back to that host.
             headers = [(name, authority if name.lower() == "host" else value) for name, value in headers]
         chunked = "chunked" in (request.headers.get("Transfer-Encoding") or "").lower()
         if chunked and body and first_header(headers, "content-length") is None:
             headers.append(("content-length", str(len(body))))
-        headers = self._forwarded_headers(request, headers)
         peer = request.transport.get_extra_info("peername") if request.transport else None
+        headers = self._forwarded_headers(request, headers, peer)
         return HTTPRequest(
             method=request.method,
             raw_path=raw_path,
@@ -155,14 +156,15 @@ class Proxy:
             time_epoch_ms=int(time.time() * 1000),
         )
 
-    def _forwarded_headers(self, request: web.Request, headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    def _forwarded_headers(
+        self, request: web.Request, headers: list[tuple[str, str]], peer: tuple[Any, ...] | None
+    ) -> list[tuple[str, str]]:
         """Append the TCP peer to X-Forwarded-For and set X-Forwarded-Proto and -Port.
 
         Unless the hop in front is trusted, X-Forwarded-Proto and -Port
         describe lamux's own listener, and a client's X-Forwarded-Host is
         dropped because lamux did not route by it.
         """
-        peer = request.transport.get_extra_info("peername") if request.transport else None
         sockname = request.transport.get_extra_info("sockname") if request.transport else None
         trusted = self.options.trust_forwarded_headers
         replaced = {"x-forwarded-for"} if trusted else {"x-forwarded-for", *_UNTRUSTED_FORWARDED_HEADERS}

@@ -44,7 +44,7 @@ _MAX_HOST_LENGTH = 253
 
 
 class HostForm(enum.Enum):
-    """How the host name spells the function and alias."""
+    """Spelling of function and alias in a host name."""
 
     DOTTED = "dotted"  # ALIAS.FUNCTION.SUFFIX
     DASHED = "dashed"  # ALIAS-FUNCTION.SUFFIX, as the Go lamux does

@@ -26,8 +26,8 @@ from lamux.target_rules import EventFormatSelector
 
 logger = logging.getLogger("lamux.server")
 
-# Credentials and region lamux signs with when it talks to its embedded local
-# Lambda service, which checks that requests are signed but not by whom.
+# Credentials and region for calls to the embedded local Lambda service. The
+# service checks that requests are signed, not which key signed them.
 LOCAL_CREDENTIALS = ReadOnlyCredentials("AKIDLAMUXLOCAL", "lamux-local-secret", None)
 LOCAL_REGION = "us-east-1"
 

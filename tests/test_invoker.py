@@ -57,7 +57,7 @@ def expected_signature(request: web.Request, body: bytes, secret: str, token: st
 
 
 class StubLambda:
-    """A loopback Lambda API that verifies signatures and answers as told."""
+    """A loopback Lambda API that verifies signatures and returns the response a test sets."""
 
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []

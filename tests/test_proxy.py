@@ -334,7 +334,7 @@ async def test_unexpected_exception_is_500(start: Callable[..., Any]) -> None:
 
 async def test_oversize_body_is_413_without_invoke(start: Callable[..., Any]) -> None:
     server = await start()
-    # The proxy answers from the Content-Length alone, before the body arrives.
+    # The proxy responds from the Content-Length alone, before the body arrives.
     response = await raw_exchange(
         server.port,
         b"POST /upload HTTP/1.1\r\nHost: main.hello.localhost\r\nContent-Type: text/plain\r\n"
